@@ -146,6 +146,18 @@ class CodeQuerySet(PublishedQuerySet):
             Prefetch("replaced_by", queryset=Code.objects.only("code", "title"))
         )
 
+    def for_visit(self):
+        """What the units calculator needs per code: warnings, misconceptions and checklists."""
+        published_items = ChecklistItem.objects.published().prefetch_related("sources")
+        return self.select_related("category").prefetch_related(
+            Prefetch("replaced_by", queryset=Code.objects.published().only("code", "title")),
+            Prefetch("misconceptions", queryset=Misconception.objects.published().only("slug", "myth", "impact")),
+            Prefetch(
+                "checklists",
+                queryset=Checklist.objects.published().prefetch_related(Prefetch("items", queryset=published_items)),
+            ),
+        )
+
     def for_detail_page(self):
         published_items = ChecklistItem.objects.published().prefetch_related("sources")
         return self.select_related("category").prefetch_related(

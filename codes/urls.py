@@ -25,5 +25,6 @@ urlpatterns = [
     path("codes/<code:code>/checklist/", views.code_checklist, name="code_checklist"),
     path("misconceptions/", views.misconception_list, name="misconception_list"),
     path("sources/", views.source_list, name="source_list"),
+    path("units/", views.units, name="units"),
     path("healthz", views.healthz, name="healthz"),
 ]

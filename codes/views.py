@@ -8,8 +8,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .filters import CodeFilter, MisconceptionFilter
+from .forms import MAX_ROWS, parse_visit
 from .models import Category, Checklist, Code, Figure, Impact, Misconception, Source
 from .search import as_code, normalize
+from .units import allocate_cms, midpoint_units
 
 HOME_MISCONCEPTIONS = 6
 
@@ -125,3 +127,75 @@ def healthz(request):
 
 def page_not_found(request, exception):
     return render(request, "404.html", status=404)
+
+
+# Sources shown beside "which rule which payer uses" on the units page (keys in codes/reference/sources.json).
+UNIT_RULE_SOURCES = {
+    "cms": ["cms-mcpm-ch5-20-2", "fcso-counting-units"],
+    "midpoint": ["aafp-cpt-midpoint-rule", "therapycomply-total-time-vs-ama", "webpt-8-minute-rule"],
+}
+
+
+@require_GET
+def units(request):
+    form = parse_visit(request.GET)
+    context = {"form": form, "max_rows": MAX_ROWS, "rule_sources": _rule_sources()}
+    if form.is_valid:
+        try:
+            context["visit"] = _visit(form)
+        except ValueError as exc:  # e.g. more timed minutes than a day has
+            form.errors.append(str(exc))
+    return render(request, "codes/units.html", context)
+
+
+def _rule_sources():
+    keys = [key for keys in UNIT_RULE_SOURCES.values() for key in keys]
+    found = {s.key: s for s in Source.objects.filter(key__in=keys)}
+    return {rule: [found[k] for k in keys if k in found] for rule, keys in UNIT_RULE_SOURCES.items()}
+
+
+def _visit(form):
+    """Both unit rules for the visit, per-code warnings and the combined checklist."""
+    timed, untimed, codes = {}, {}, {}
+    for row in form.entries:
+        codes[row.code] = row.obj
+        bucket = timed if row.obj.is_timed else untimed
+        bucket[row.code] = bucket.get(row.code, 0) + int(row.minutes)  # the same code twice: add the minutes
+    allocation = allocate_cms(timed)
+    midpoint = midpoint_units(timed)
+    checklists = {}
+    for code in codes.values():
+        for checklist in code.checklists.all():
+            checklists.setdefault(checklist.pk, checklist)
+    return {
+        "timed": [
+            {"code": codes[c], "minutes": m, "cms": allocation.units[c], "midpoint": midpoint[c]}
+            for c, m in timed.items()
+        ],
+        "untimed": [{"code": codes[c], "minutes": m} for c, m in untimed.items()],
+        "allocation": allocation,
+        "midpoint_total": sum(midpoint.values()),
+        "timed_minutes": sum(timed.values()),
+        "treatment_minutes": sum(timed.values()) + sum(untimed.values()),
+        "warnings": [(code, _warnings(code)) for code in codes.values()],
+        "checklists": sorted(checklists.values(), key=lambda c: (c.order, c.title)),
+        "duplicates": len(form.entries) > len(codes),
+    }
+
+
+def _warnings(code):
+    notes = []
+    if code.is_deleted:
+        replacements = ", ".join(r.code for r in code.replaced_by.all())
+        notes.append(f"Deleted code{f': use {replacements}' if replacements else ''}.")
+    if not code.is_timed:
+        notes.append(
+            "Untimed: bill one unit per service. Its minutes count toward total treatment time, never timed minutes."
+        )
+    if code.attendance == "constant":
+        notes.append("Needs constant attendance: count only minutes the provider was with the patient throughout.")
+    if code.attendance == "group":
+        notes.append("Group code: one unit per patient per session, not per 15 minutes.")
+    if code.medicare_notes:
+        notes.append(f"Medicare: {code.medicare_notes}")
+    return notes
