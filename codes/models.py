@@ -3,6 +3,8 @@
 Models know nothing of pages or admin. Query vocabulary lives on the QuerySets below.
 """
 
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -210,6 +212,8 @@ class Code(models.Model):
     is_published = models.BooleanField(default=True)
     reviewed_on = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # PostgreSQL only: kept current by a database trigger (migration 0002); unused on SQLite. See codes/search.py.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = CodeQuerySet.as_manager()
 
@@ -242,6 +246,9 @@ class Code(models.Model):
             # The code list filters by billing unit, attendance and status.
             models.Index(fields=["billing_unit", "attendance"], name="code_unit_attendance_idx"),
             models.Index(fields=["status", "code"], name="code_status_code_idx"),
+            # Search (PostgreSQL only, created by a vendor-guarded migration): full text, and trigrams for typos.
+            GinIndex(fields=["search_vector"], name="code_search_vector_gin"),
+            GinIndex(fields=["lay_terms", "title"], opclasses=["gin_trgm_ops"] * 2, name="code_trigram_gin"),
         ]
 
     def __str__(self):
@@ -290,6 +297,10 @@ class CodeConfusion(models.Model):
         return f"{self.from_code.code} ↔ {self.to_code.code}"
 
 
+# The indexed expression and the search query must be the same expression for the index to be used.
+MISCONCEPTION_SEARCH_VECTOR = SearchVector("myth", "correction", config="english")
+
+
 class Misconception(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     myth = models.CharField(max_length=300, help_text="The myth as a biller would say it.")
@@ -317,6 +328,8 @@ class Misconception(models.Model):
         indexes = [
             # The home page lists the highest-impact published misconceptions.
             models.Index(fields=["is_published", "-impact"], name="misconception_pub_impact_idx"),
+            # Code search matches misconception text (PostgreSQL only; same expression as codes/search.py).
+            GinIndex(MISCONCEPTION_SEARCH_VECTOR, name="misconception_search_gin"),
         ]
 
     def __str__(self):

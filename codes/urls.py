@@ -21,6 +21,7 @@ app_name = "codes"
 urlpatterns = [
     path("", views.home, name="home"),
     path("codes/", views.code_list, name="code_list"),
+    path("codes/search/", views.code_search_fragment, name="code_search_fragment"),
     path("codes/<code:code>/", views.code_detail, name="code_detail"),
     path("codes/<code:code>/checklist/", views.code_checklist, name="code_checklist"),
     path("misconceptions/", views.misconception_list, name="misconception_list"),

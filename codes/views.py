@@ -14,6 +14,7 @@ from .search import as_code, normalize
 from .units import allocate_cms, midpoint_units
 
 HOME_MISCONCEPTIONS = 6
+FRAGMENT_RESULTS = 10
 
 
 def _published_codes():
@@ -48,6 +49,18 @@ def code_list(request):
     if not page.object_list and query:
         context["suggestions"] = _nearest_codes(query)
     return render(request, "codes/code_list.html", context)
+
+
+@require_GET
+def code_search_fragment(request):
+    """Search as you type: the results list alone, for the progressive-enhancement script."""
+    code_filter = CodeFilter(request.GET, queryset=Code.objects.published().for_list_page())
+    query = normalize(request.GET.get("q", ""))
+    page = Paginator(code_filter.qs, FRAGMENT_RESULTS).get_page(1)
+    context = {"page": page, "query": query, "fragment": True}
+    if not page.object_list and query:
+        context["suggestions"] = _nearest_codes(query)
+    return render(request, "codes/_code_results.html", context)
 
 
 def _nearest_codes(query, limit=5):
