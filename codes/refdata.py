@@ -317,16 +317,8 @@ def _record(obj, spec):
 def export_records():
     """The database as reference records, keyed by file name."""
     files = {}
-    sort = {
-        SOURCES: "key",
-        CATEGORIES: "slug",
-        CODES: "code",
-        MISCONCEPTIONS: "slug",
-        CHECKLISTS: "slug",
-        FIGURES: "key",
-    }
     for spec in LOAD_ORDER:
-        queryset = spec.model.objects.order_by(sort[spec]).prefetch_related(*spec.many)
+        queryset = spec.model.objects.order_by(spec.key).prefetch_related(*spec.many)
         if spec is CODES:
             queryset = queryset.select_related("category").prefetch_related("replaced_by", "confusions__to_code")
         if spec is CHECKLISTS:
