@@ -40,8 +40,26 @@ WORDS = (
 SLANG = ["ther ex", "ther act", "NMR", "e-stim", "TENS", "US", "HP/CP", "MT", "STM", "mobs", "eval", "vaso", "FCE"]
 
 
-def words(rng, n):
-    return " ".join(rng.choice(WORDS) for _ in range(n))
+SYLLABLES = "ba ce di fo gu ha je ki lo mu na pe ri so tu va we xi yo za br cl dr fl gr pl st tr".split()
+VOCABULARY_SIZE = 5000
+
+
+def vocabulary(rng):
+    """A Zipf-distributed vocabulary: the real therapy words spread over ranks 20-400 among invented words, so a
+    query word matches hundreds to a few thousand of the 20,000 codes, as words do in real code sets."""
+    invented = set()
+    while len(invented) < VOCABULARY_SIZE - len(WORDS):
+        invented.add("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))))
+    ranked = sorted(invented)
+    rng.shuffle(ranked)
+    for word in WORDS:
+        ranked.insert(rng.randint(20, 400), word)
+    weights = [1 / rank for rank in range(1, len(ranked) + 1)]
+    return ranked, weights
+
+
+def words(rng, n, vocab):
+    return " ".join(rng.choices(vocab[0], weights=vocab[1], k=n))
 
 
 def build(rng):
@@ -56,12 +74,13 @@ def build(rng):
     else:
         Category.objects.create(slug="therapeutic-procedures", name="Therapeutic procedures")
     categories = list(Category.objects.all())
+    vocab = vocabulary(rng)
     codes = [
         Code(
             code=f"{30000 + i:05d}",
-            title=words(rng, 6).capitalize(),
-            summary=(words(rng, 90) + ".")[:600],
-            lay_terms=", ".join(rng.sample(SLANG, 2) + [words(rng, 2) for _ in range(3)]),
+            title=words(rng, 6, vocab).capitalize(),
+            summary=(words(rng, 90, vocab) + ".")[:600],
+            lay_terms=", ".join(rng.sample(SLANG, 1) + [words(rng, 2, vocab) for _ in range(3)]),
             category=rng.choice(categories),
             billing_unit=rng.choice(["timed", "untimed"]),
             attendance=rng.choice(["supervised", "constant", "one_on_one"]),
@@ -74,9 +93,9 @@ def build(rng):
     myths = Misconception.objects.bulk_create(
         Misconception(
             slug=f"synthetic-{i}",
-            myth=words(rng, 12),
-            correction=words(rng, 40),
-            why_it_matters=words(rng, 15),
+            myth=words(rng, 12, vocab),
+            correction=words(rng, 40, vocab),
+            why_it_matters=words(rng, 15, vocab),
             consequence="denial",
             impact=2,
             evidence="secondary",
@@ -150,7 +169,13 @@ def child():
 
 
 def run_backend(name, url):
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "cptref.test_settings", "BENCH_CHILD": "1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "cptref.test_settings",
+        "BENCH_CHILD": "1",
+        "DJANGO_ALLOWED_HOSTS": "testserver",
+    }
     out = subprocess.run([sys.executable, "-m", "bench.search"], env=env, capture_output=True, text=True)
     if out.returncode != 0:
         print(f"{name}: benchmark failed\n{out.stderr[-3000:]}", file=sys.stderr)

@@ -178,6 +178,12 @@ class CodeQuerySet(PublishedQuerySet):
         )
 
 
+class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
+    def get_queryset(self):
+        # The search vector is only read inside the database; never load it into Python.
+        return super().get_queryset().defer("search_vector")
+
+
 class Code(models.Model):
     code = CodeField(unique=True, validators=[validate_code_format])
     title = models.CharField(max_length=150, help_text="Short plain-language title in our own words.")
@@ -215,7 +221,7 @@ class Code(models.Model):
     # PostgreSQL only: kept current by a database trigger (migration 0002); unused on SQLite. See codes/search.py.
     search_vector = SearchVectorField(null=True, editable=False)
 
-    objects = CodeQuerySet.as_manager()
+    objects = CodeManager()
 
     class Meta:
         ordering = ["code"]

@@ -144,8 +144,8 @@ def page_not_found(request, exception):
 
 # Sources shown beside "which rule which payer uses" on the units page (keys in codes/reference/sources.json).
 UNIT_RULE_SOURCES = {
-    "cms": ["cms-mcpm-ch5-20-2", "fcso-counting-units"],
-    "midpoint": ["aafp-cpt-midpoint-rule", "therapycomply-total-time-vs-ama", "webpt-8-minute-rule"],
+    "cms": ["fcso-counting-units", "findacode-therapy-documentation", "chirocode-medicare-timed-codes"],
+    "midpoint": ["aafp-cpt-midpoint-rule", "therapycomply-total-time", "webpt-8-minute-rule-guide", "bcbsne-rp-i-003"],
 }
 
 
