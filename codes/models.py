@@ -144,8 +144,12 @@ class Category(models.Model):
 
 class CodeQuerySet(PublishedQuerySet):
     def for_list_page(self):
-        return self.select_related("category").prefetch_related(
-            Prefetch("replaced_by", queryset=Code.objects.only("code", "title"))
+        # Only what a result row shows: search sorts whole rows, so narrow rows sort faster.
+        columns = ["code", "title", "billing_unit", "status", "deleted_on", "category__name", "category__slug"]
+        return (
+            self.select_related("category")
+            .only(*columns)
+            .prefetch_related(Prefetch("replaced_by", queryset=Code.objects.only("code", "title")))
         )
 
     def for_visit(self):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from .models import Category, Checklist, ChecklistItem, Code, CodeConfusion, Figure, Misconception, Source
 
@@ -169,61 +169,143 @@ def _check_fields(spec, record, index, extra=()):
         raise ReferenceDataError(f"{_where(spec, record, index)}: {detail}")
 
 
-def _lookup(model, key, values, where):
-    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise ReferenceDataError(f"{where}: expected a list of {model._meta.verbose_name} keys")
-    found = {getattr(obj, key): obj for obj in model.objects.filter(**{f"{key}__in": values})}
-    found_keys = {str(k).upper() if model is Code else k for k in found}
-    missing = [v for v in values if (v.upper() if model is Code else v) not in found_keys]
-    if missing:
-        raise ReferenceDataError(f"{where}: unknown {model._meta.verbose_name} {', '.join(missing)}")
-    return list(found.values())
+class _Loader:
+    """One load: caches each model's rows by natural key, so a record costs a query only when it changes."""
 
+    def __init__(self, report):
+        self.report = report
+        self.by_key = {}
 
-def _upsert(spec, record, where, report, fixed=None):
-    """Create or update one row (plain columns, foreign keys, m2m) and return it."""
-    fixed = fixed or {}
-    lookup = {spec.key: record[spec.key], **fixed}
-    obj = spec.model.objects.filter(**lookup).first()
-    created = obj is None
-    if created:
-        obj = spec.model(**lookup)
-    dirty = created
-    for name in spec.fields:
-        if name in spec.many:
-            continue
-        value = record[name]
-        if name in spec.dates and value is not None:
-            try:
-                value = datetime.date.fromisoformat(value)
-            except (TypeError, ValueError):
-                raise ReferenceDataError(f"{where}: {name} must be a date YYYY-MM-DD, not {value!r}") from None
-        if name in spec.foreign:
-            model, key = spec.foreign[name]
-            value = model.objects.filter(**{key: value}).first()
-            if value is None:
-                raise ReferenceDataError(f"{where}: unknown {name} {record[name]!r}")
-            if getattr(obj, f"{name}_id") != value.pk:
+    def rows(self, model, key):
+        if model not in self.by_key:
+            self.by_key[model] = {getattr(obj, key): obj for obj in model.objects.all()}
+        return self.by_key[model]
+
+    def lookup(self, model, key, values, where):
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise ReferenceDataError(f"{where}: expected a list of {model._meta.verbose_name} keys")
+        rows = self.rows(model, key)
+        normal = [v.strip().upper() if model is Code else v for v in values]
+        missing = [v for v, n in zip(values, normal, strict=True) if n not in rows]
+        if missing:
+            raise ReferenceDataError(f"{where}: unknown {model._meta.verbose_name} {', '.join(missing)}")
+        return [rows[n] for n in normal]
+
+    def existing(self, spec, fixed):
+        """Current rows of a spec (items: of one checklist) by key, with their m2m already fetched."""
+        queryset = spec.model.objects.filter(**fixed).prefetch_related(*spec.many)
+        return {getattr(obj, spec.key): obj for obj in queryset}
+
+    def upsert(self, spec, record, where, existing, fixed=None):
+        """Create or update one row (plain columns, foreign keys, m2m) and return it."""
+        fixed = fixed or {}
+        obj = existing.get(record[spec.key])
+        created = obj is None
+        if created:
+            obj = spec.model(**{spec.key: record[spec.key], **fixed})
+        dirty = created
+        for name in spec.fields:
+            if name in spec.many:
+                continue
+            value = record[name]
+            if name in spec.dates and value is not None:
+                try:
+                    value = datetime.date.fromisoformat(value)
+                except (TypeError, ValueError):
+                    raise ReferenceDataError(f"{where}: {name} must be a date YYYY-MM-DD, not {value!r}") from None
+            if name in spec.foreign:
+                model, key = spec.foreign[name]
+                target = self.rows(model, key).get(value)
+                if target is None:
+                    raise ReferenceDataError(f"{where}: unknown {name} {value!r}")
+                if getattr(obj, f"{name}_id") != target.pk:
+                    setattr(obj, name, target)
+                    dirty = True
+                continue
+            if getattr(obj, name) != value:
                 setattr(obj, name, value)
                 dirty = True
-            continue
-        if getattr(obj, name) != value:
-            setattr(obj, name, value)
-            dirty = True
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        raise ReferenceDataError(f"{where}: {'; '.join(_messages(exc))}") from None
-    if dirty:
-        obj.save()
-    for name, (model, key) in spec.many.items():
-        targets = _lookup(model, key, record[name], f"{where}, {name}")
-        manager = getattr(obj, name)
-        if {t.pk for t in targets} != set(manager.values_list("pk", flat=True)):
-            manager.set(targets)
-            dirty = True
-    report.count(spec.model, "created" if created else "updated" if dirty else "unchanged")
-    return obj
+        if dirty:
+            self.save(obj, where)
+        for name, (model, key) in spec.many.items():
+            targets = self.lookup(model, key, record[name], f"{where}, {name}")
+            current = set() if created else {t.pk for t in getattr(obj, name).all()}
+            if {t.pk for t in targets} != current:
+                getattr(obj, name).set(targets)
+                dirty = True
+        self.report.count(spec.model, "created" if created else "updated" if dirty else "unchanged")
+        return obj
+
+    def save(self, obj, where):
+        """Validate fields and clean() for a friendly message; the database enforces the constraints."""
+        try:
+            obj.full_clean(validate_unique=False, validate_constraints=False)
+            with transaction.atomic():
+                obj.save()
+        except ValidationError as exc:
+            raise ReferenceDataError(f"{where}: {'; '.join(_messages(exc))}") from None
+        except IntegrityError as exc:
+            raise ReferenceDataError(f"{where}: rejected by the database ({exc})") from None
+
+    def load_spec(self, spec, records, extra=()):
+        existing = self.existing(spec, {})
+        seen = set()
+        for index, record in enumerate(records):
+            _check_fields(spec, record, index, extra)
+            where = _where(spec, record, index)
+            if record[spec.key] in seen:
+                raise ReferenceDataError(f"{where}: {spec.key} appears twice in the file")
+            seen.add(record[spec.key])
+            obj = self.upsert(spec, record, where, existing)
+            if spec is CHECKLISTS:
+                self.load_items(obj, record["items"], where)
+        self.by_key.pop(spec.model, None)  # new rows: rebuild the cache on next use
+
+    def load_items(self, checklist, items, where):
+        if not isinstance(items, list):
+            raise ReferenceDataError(f"{where}: items must be a list")
+        existing = self.existing(ITEMS, {"checklist": checklist}) if checklist.pk else {}
+        seen = set()
+        for position, item in enumerate(items, start=1):
+            if not isinstance(item, dict):
+                raise ReferenceDataError(f"{where}, item #{position}: expected an object")
+            item_where = f"{where}, item #{position} (key={item.get('key')!r})"
+            _check_fields(ITEMS, item, position - 1)
+            if item["key"] in seen:
+                raise ReferenceDataError(f"{item_where}: key appears twice in the checklist")
+            seen.add(item["key"])
+            obj = self.upsert(ITEMS, item, item_where, existing, fixed={"checklist": checklist})
+            if obj.order != position:  # list order is display order
+                ChecklistItem.objects.filter(pk=obj.pk).update(order=position)
+
+    def link_codes(self, records):
+        """Second pass over codes.json: replacement codes and "often confused with" pairs."""
+        codes = self.rows(Code, "code")
+        replaced = {}
+        for code_id, target_id in Code.replaced_by.through.objects.values_list("from_code_id", "to_code_id"):
+            replaced.setdefault(code_id, set()).add(target_id)
+        links = {(link.from_code_id, link.to_code_id): link for link in CodeConfusion.objects.all()}
+        for index, record in enumerate(records):
+            where = _where(CODES, record, index)
+            code = codes[record["code"].strip().upper()]
+            targets = self.lookup(Code, "code", record["replaced_by"], f"{where}, replaced_by")
+            changed = {t.pk for t in targets} != replaced.get(code.pk, set())
+            if changed:
+                code.replaced_by.set(targets)
+            pairs = record["confused_with"]
+            if not isinstance(pairs, list) or not all(
+                isinstance(p, dict) and p.keys() == {"code", "how_to_tell"} for p in pairs
+            ):
+                raise ReferenceDataError(f"{where}, confused_with: expected a list of {{code, how_to_tell}}")
+            for pair in pairs:
+                (other,) = self.lookup(Code, "code", [pair["code"]], f"{where}, confused_with")
+                link = links.get((code.pk, other.pk)) or CodeConfusion(from_code=code, to_code=other)
+                if link.pk is None or link.how_to_tell != pair["how_to_tell"]:
+                    link.how_to_tell = pair["how_to_tell"]
+                    self.save(link, f"{where}, confused_with {pair['code']}")
+                    changed = True
+            if changed:
+                self.report.updated["code links"] += 1
 
 
 def _messages(exc):
@@ -232,69 +314,18 @@ def _messages(exc):
     return exc.messages
 
 
-def _link_codes(record, where, report):
-    """Second pass over codes.json: replacement codes and "often confused with" pairs."""
-    code = Code.objects.get(code=record["code"])
-    changed = False
-    replaced_by = _lookup(Code, "code", record["replaced_by"], f"{where}, replaced_by")
-    if {c.pk for c in replaced_by} != set(code.replaced_by.values_list("pk", flat=True)):
-        code.replaced_by.set(replaced_by)
-        changed = True
-    pairs = record["confused_with"]
-    if not isinstance(pairs, list) or not all(
-        isinstance(p, dict) and p.keys() == {"code", "how_to_tell"} for p in pairs
-    ):
-        raise ReferenceDataError(f"{where}, confused_with: expected a list of {{code, how_to_tell}}")
-    for pair in pairs:
-        (other,) = _lookup(Code, "code", [pair["code"]], f"{where}, confused_with")
-        link = CodeConfusion.objects.filter(from_code=code, to_code=other).first()
-        if link is None:
-            link = CodeConfusion(from_code=code, to_code=other)
-        if link.pk is None or link.how_to_tell != pair["how_to_tell"]:
-            link.how_to_tell = pair["how_to_tell"]
-            try:
-                link.full_clean()
-            except ValidationError as exc:
-                raise ReferenceDataError(
-                    f"{where}, confused_with {pair['code']}: {'; '.join(_messages(exc))}"
-                ) from None
-            link.save()
-            changed = True
-    if changed:
-        report.updated["code links"] += 1
-
-
 @transaction.atomic
 def load_reference(directory=REFERENCE_DIR):
     """Load every reference file; all or nothing. Returns a LoadReport."""
     report = LoadReport()
+    loader = _Loader(report)
     files = {spec.filename: _read(directory, spec) for spec in LOAD_ORDER}
     for spec in LOAD_ORDER:
         extra = CODE_LINKS if spec is CODES else ("items",) if spec is CHECKLISTS else ()
-        for index, record in enumerate(files[spec.filename]):
-            _check_fields(spec, record, index, extra)
-            where = _where(spec, record, index)
-            obj = _upsert(spec, record, where, report)
-            if spec is CHECKLISTS:
-                _load_items(obj, record["items"], where, report)
+        loader.load_spec(spec, files[spec.filename], extra)
         if spec is CODES:
-            for index, record in enumerate(files[spec.filename]):
-                _link_codes(record, _where(spec, record, index), report)
+            loader.link_codes(files[spec.filename])
     return report
-
-
-def _load_items(checklist, items, where, report):
-    if not isinstance(items, list):
-        raise ReferenceDataError(f"{where}: items must be a list")
-    for position, item in enumerate(items, start=1):
-        item_where = f"{where}, item #{position} (key={item.get('key')!r})" if isinstance(item, dict) else where
-        if not isinstance(item, dict):
-            raise ReferenceDataError(f"{item_where}: expected an object")
-        _check_fields(ITEMS, item, position - 1)
-        _upsert(ITEMS, {**item}, item_where, report, fixed={"checklist": checklist})
-        ChecklistItem.objects.filter(checklist=checklist, key=item["key"]).exclude(order=position).update(
-            order=position
-        )
 
 
 # --- export -------------------------------------------------------------------------------------------------
