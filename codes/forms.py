@@ -43,7 +43,7 @@ class VisitForm:
         return [row for row in self.rows if not row.is_blank]
 
 
-def parse_visit(params):
+def parse_visit(params, include_drafts=False):
     """Read and validate the rows in a QueryDict; looks every code up in one query."""
     codes, minutes = params.getlist("code")[: MAX_ROWS * 2], params.getlist("minutes")[: MAX_ROWS * 2]
     rows = [Row(code=(c or "")[:20], minutes=(m or "")[:20]) for c, m in zip_longest(codes, minutes)]
@@ -71,7 +71,8 @@ def parse_visit(params):
         elif int(value) > MAX_TOTAL_MINUTES:
             row.errors.append(f"{value} minutes is more than a day; check the entry.")
 
-    found = {c.code: c for c in Code.objects.published().filter(code__in=set(normalized.values())).for_visit()}
+    codes = Code.objects.visible(include_drafts).filter(code__in=set(normalized.values()))
+    found = {c.code: c for c in codes.for_visit(include_drafts)}
     for row in form.entries:
         code = normalized.get(id(row))
         if code is None:

@@ -3,13 +3,14 @@
 Models know nothing of pages or admin. Query vocabulary lives on the QuerySets below.
 """
 
-from django.contrib.postgres.indexes import GinIndex
+from django.conf import settings
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Prefetch, Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 # CPT (four digits then a digit or letter: 97110, 0552T) or HCPCS Level II (letter A-V then four digits: G0283).
 CODE_PATTERN = r"^([0-9]{4}[0-9A-Z]|[A-V][0-9]{4})$"
@@ -99,8 +100,52 @@ class PublishedQuerySet(models.QuerySet):
     def published(self):
         return self.filter(is_published=True)
 
+    def visible(self, include_drafts=False):
+        """Published rows for billers; staff also see drafts (marked as such on the page)."""
+        return self.all() if include_drafts else self.published()
 
-class Source(models.Model):
+
+class StaleEditError(Exception):
+    """Someone else saved the record after this copy of it was read."""
+
+
+class Versioned(models.Model):
+    """Optimistic locking: a save only succeeds if nobody saved the row since it was read."""
+
+    version = models.PositiveIntegerField(default=1, editable=True, help_text="Changes on every save.")
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self._state.adding or kwargs.get("force_insert"):
+            return super().save(*args, **kwargs)
+        with transaction.atomic():
+            claimed = type(self)._base_manager.filter(pk=self.pk, version=self.version).update(version=self.version + 1)
+            if not claimed:
+                raise StaleEditError(
+                    f"{self._meta.verbose_name} “{self}” was changed by someone else since it was read."
+                )
+            self.version += 1
+            super().save(*args, **kwargs)
+
+
+class Curated(Versioned):
+    """Draft or published, and when and by whom it was last reviewed."""
+
+    is_published = models.BooleanField(
+        default=False, help_text="Billers see only published content. Only reviewers can publish."
+    )
+    reviewed_on = models.DateField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Source(Versioned):
     key = models.SlugField(max_length=80, unique=True, help_text="Stable identifier used by the reference files.")
     title = models.CharField(max_length=300)
     publisher = models.CharField(max_length=120, help_text="CMS, a MAC such as Palmetto GBA, APTA, AOTA …")
@@ -109,6 +154,8 @@ class Source(models.Model):
     url = models.URLField(max_length=500, blank=True)
     accessed_on = models.DateField(null=True, blank=True, help_text="When the cited text was read.")
     notes = models.TextField(blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["publisher", "title"]
@@ -125,11 +172,13 @@ class Source(models.Model):
         return self.kind in (SourceKind.CMS, SourceKind.CONTRACTOR)
 
 
-class Category(models.Model):
+class Category(Versioned):
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=100)
     order = models.PositiveSmallIntegerField(default=0)
     description = models.TextField(blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "name"]
@@ -145,41 +194,56 @@ class Category(models.Model):
 class CodeQuerySet(PublishedQuerySet):
     def for_list_page(self):
         # Only what a result row shows: search sorts whole rows, so narrow rows sort faster.
-        columns = ["code", "title", "billing_unit", "status", "deleted_on", "category__name", "category__slug"]
+        columns = [
+            "code",
+            "title",
+            "billing_unit",
+            "status",
+            "deleted_on",
+            "is_published",
+            "category__name",
+            "category__slug",
+        ]
         return (
             self.select_related("category")
             .only(*columns)
             .prefetch_related(Prefetch("replaced_by", queryset=Code.objects.only("code", "title")))
         )
 
-    def for_visit(self):
+    def for_visit(self, include_drafts=False):
         """What the units calculator needs per code: warnings, misconceptions and checklists."""
-        published_items = ChecklistItem.objects.published().prefetch_related("sources")
         return self.select_related("category").prefetch_related(
-            Prefetch("replaced_by", queryset=Code.objects.published().only("code", "title")),
-            Prefetch("misconceptions", queryset=Misconception.objects.published().only("slug", "myth", "impact")),
+            Prefetch("replaced_by", queryset=Code.objects.visible(include_drafts).only("code", "title")),
             Prefetch(
-                "checklists",
-                queryset=Checklist.objects.published().prefetch_related(Prefetch("items", queryset=published_items)),
+                "misconceptions",
+                queryset=Misconception.objects.visible(include_drafts).only("slug", "myth", "impact", "is_published"),
             ),
+            _checklists_prefetch(include_drafts),
         )
 
-    def for_detail_page(self):
-        published_items = ChecklistItem.objects.published().prefetch_related("sources")
+    def for_detail_page(self, include_drafts=False):
+        """Everything a code page shows, in a fixed number of queries. Staff (include_drafts) also see drafts."""
+        linked_codes = Code.objects.visible(include_drafts).only("code", "title", "is_published")
+        confusions = CodeConfusion.objects.select_related("to_code")
+        if not include_drafts:
+            confusions = confusions.filter(to_code__is_published=True)
         return self.select_related("category").prefetch_related(
             "sources",
-            Prefetch("replaced_by", queryset=Code.objects.published().only("code", "title")),
-            Prefetch("replaces", queryset=Code.objects.published().only("code", "title")),
+            Prefetch("replaced_by", queryset=linked_codes),
+            Prefetch("replaces", queryset=linked_codes),
+            Prefetch("confusions", queryset=confusions),
             Prefetch(
-                "confusions",
-                queryset=CodeConfusion.objects.filter(to_code__is_published=True).select_related("to_code"),
+                "misconceptions",
+                queryset=Misconception.objects.visible(include_drafts).prefetch_related("sources"),
             ),
-            Prefetch("misconceptions", queryset=Misconception.objects.published().prefetch_related("sources")),
-            Prefetch(
-                "checklists",
-                queryset=Checklist.objects.published().prefetch_related(Prefetch("items", queryset=published_items)),
-            ),
+            _checklists_prefetch(include_drafts),
         )
+
+
+def _checklists_prefetch(include_drafts):
+    items = ChecklistItem.objects.visible(include_drafts).prefetch_related("sources")
+    checklists = Checklist.objects.visible(include_drafts).prefetch_related(Prefetch("items", queryset=items))
+    return Prefetch("checklists", queryset=checklists)
 
 
 class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
@@ -188,7 +252,7 @@ class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
         return super().get_queryset().defer("search_vector")
 
 
-class Code(models.Model):
+class Code(Curated):
     code = CodeField(unique=True, validators=[validate_code_format])
     title = models.CharField(max_length=150, help_text="Short plain-language title in our own words.")
     summary = models.TextField(help_text="What the code covers, in our own words. Never paste AMA descriptor text.")
@@ -219,16 +283,16 @@ class Code(models.Model):
     sources = models.ManyToManyField(Source, related_name="codes", blank=True)
     evidence = models.CharField(max_length=12, choices=Evidence, default=Evidence.SECONDARY)
     evidence_note = models.CharField(max_length=300, blank=True, help_text="What is unverified or in conflict.")
-    is_published = models.BooleanField(default=True)
-    reviewed_on = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     # PostgreSQL only: kept current by a database trigger (migration 0002); unused on SQLite. See codes/search.py.
     search_vector = SearchVectorField(null=True, editable=False)
 
     objects = CodeManager()
+    history = HistoricalRecords(excluded_fields=["search_vector", "updated_at"])
 
     class Meta:
         ordering = ["code"]
+        permissions = [("publish_code", "Can publish codes and mark them reviewed")]
         constraints = [
             models.CheckConstraint(condition=Q(code__regex=CODE_PATTERN), name="code_code_format"),
             choices_constraint("billing_unit", BillingUnit, "code"),
@@ -256,9 +320,7 @@ class Code(models.Model):
             # The code list filters by billing unit, attendance and status.
             models.Index(fields=["billing_unit", "attendance"], name="code_unit_attendance_idx"),
             models.Index(fields=["status", "code"], name="code_status_code_idx"),
-            # Search (PostgreSQL only, created by a vendor-guarded migration): full text, and trigrams for typos.
-            GinIndex(fields=["search_vector"], name="code_search_vector_gin"),
-            GinIndex(fields=["lay_terms", "title"], opclasses=["gin_trgm_ops"] * 2, name="code_trigram_gin"),
+            # Search indexes are PostgreSQL-only and created by migration 0002 (see codes/migration_ops.py).
         ]
 
     def __str__(self):
@@ -311,7 +373,7 @@ class CodeConfusion(models.Model):
 MISCONCEPTION_SEARCH_VECTOR = SearchVector("myth", "correction", config="english")
 
 
-class Misconception(models.Model):
+class Misconception(Curated):
     slug = models.SlugField(max_length=80, unique=True)
     myth = models.CharField(max_length=300, help_text="The myth as a biller would say it.")
     correction = models.TextField()
@@ -322,14 +384,14 @@ class Misconception(models.Model):
     sources = models.ManyToManyField(Source, related_name="misconceptions", blank=True)
     evidence = models.CharField(max_length=12, choices=Evidence)
     evidence_note = models.CharField(max_length=300, blank=True, help_text="What is unverified or in conflict.")
-    is_published = models.BooleanField(default=True)
-    reviewed_on = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = PublishedQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["-impact", "slug"]
+        permissions = [("publish_misconception", "Can publish misconceptions and mark them reviewed")]
         constraints = [
             choices_constraint("consequence", Consequence, "misconception"),
             choices_constraint("evidence", Evidence, "misconception"),
@@ -338,8 +400,8 @@ class Misconception(models.Model):
         indexes = [
             # The home page lists the highest-impact published misconceptions.
             models.Index(fields=["is_published", "-impact"], name="misconception_pub_impact_idx"),
-            # Code search matches misconception text (PostgreSQL only; same expression as codes/search.py).
-            GinIndex(MISCONCEPTION_SEARCH_VECTOR, name="misconception_search_gin"),
+            # Code search matches misconception text: a PostgreSQL GIN index on MISCONCEPTION_SEARCH_VECTOR
+            # is created by migration 0002 (codes/migration_ops.py).
         ]
 
     def __str__(self):
@@ -349,26 +411,26 @@ class Misconception(models.Model):
         return reverse("codes:misconception_list") + f"#m-{self.slug}"
 
 
-class Checklist(models.Model):
+class Checklist(Curated):
     slug = models.SlugField(max_length=80, unique=True)
     title = models.CharField(max_length=150)
     description = models.TextField(blank=True)
     order = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers show first on a code page.")
     codes = models.ManyToManyField(Code, related_name="checklists", blank=True)
-    is_published = models.BooleanField(default=True)
-    reviewed_on = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = PublishedQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["order", "title"]
+        permissions = [("publish_checklist", "Can publish checklists and mark them reviewed")]
 
     def __str__(self):
         return self.title
 
 
-class ChecklistItem(models.Model):
+class ChecklistItem(Versioned):
     checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="items")
     key = models.SlugField(max_length=80, help_text="Stable identifier within the checklist.")
     order = models.PositiveSmallIntegerField(default=0)
@@ -378,9 +440,10 @@ class ChecklistItem(models.Model):
     sources = models.ManyToManyField(Source, related_name="checklist_items", blank=True)
     evidence = models.CharField(max_length=12, choices=Evidence)
     evidence_note = models.CharField(max_length=300, blank=True)
-    is_published = models.BooleanField(default=True)
+    is_published = models.BooleanField(default=True, help_text="Untick to hide one item of a published checklist.")
 
     objects = PublishedQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["checklist", "order", "key"]
@@ -394,7 +457,7 @@ class ChecklistItem(models.Model):
         return self.text
 
 
-class Figure(models.Model):
+class Figure(Versioned):
     """A year-stamped number (threshold, conversion factor, percentage): never shown without its year and source."""
 
     key = models.SlugField(max_length=80, unique=True)
@@ -405,6 +468,8 @@ class Figure(models.Model):
     sources = models.ManyToManyField(Source, related_name="figures", blank=True)
     evidence = models.CharField(max_length=12, choices=Evidence)
     evidence_note = models.CharField(max_length=300, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["label", "-year"]

@@ -17,32 +17,37 @@ HOME_MISCONCEPTIONS = 6
 FRAGMENT_RESULTS = 10
 
 
-def _published_codes():
-    return Code.objects.published().only("code", "title", "status")
+def _drafts(request):
+    """Staff see drafts on the public pages, marked as such; billers see published content only."""
+    return request.user.is_authenticated and request.user.is_staff
+
+
+def _published_codes(include_drafts=False):
+    return Code.objects.visible(include_drafts).only("code", "title", "status", "is_published")
 
 
 @require_GET
 def home(request):
-    categories = Category.objects.annotate(code_count=Count("codes", filter=Q(codes__is_published=True))).filter(
-        code_count__gt=0
-    )
+    drafts = _drafts(request)
+    counted = Q() if drafts else Q(codes__is_published=True)
+    categories = Category.objects.annotate(code_count=Count("codes", filter=counted)).filter(code_count__gt=0)
     misconceptions = (
-        Misconception.objects.published()
+        Misconception.objects.visible(drafts)
         .filter(impact=Impact.HIGH)
-        .prefetch_related(Prefetch("codes", queryset=_published_codes()))[:HOME_MISCONCEPTIONS]
+        .prefetch_related(Prefetch("codes", queryset=_published_codes(drafts)))[:HOME_MISCONCEPTIONS]
     )
     return render(request, "codes/home.html", {"categories": categories, "misconceptions": misconceptions})
 
 
 @require_GET
 def code_list(request):
-    code_filter = CodeFilter(request.GET, queryset=Code.objects.published().for_list_page())
+    code_filter = CodeFilter(request.GET, queryset=Code.objects.visible(_drafts(request)).for_list_page())
     query = normalize(request.GET.get("q", ""))
     other_filters = any(request.GET.get(name) for name in ("category", "billing_unit", "attendance", "status"))
     exact = as_code(query)
     # A biller who types a whole code wants that code's page, as a browser search bar would take them there.
     if exact and len(exact) == 5 and not other_filters and "page" not in request.GET:
-        if Code.objects.published().filter(code=exact).exists():
+        if Code.objects.visible(_drafts(request)).filter(code=exact).exists():
             return redirect("codes:code_detail", code=exact)
     page = Paginator(code_filter.qs, settings.CODES_PER_PAGE).get_page(request.GET.get("page"))
     context = {"filter": code_filter, "page": page, "query": query}
@@ -54,7 +59,7 @@ def code_list(request):
 @require_GET
 def code_search_fragment(request):
     """Search as you type: the results list alone, for the progressive-enhancement script."""
-    code_filter = CodeFilter(request.GET, queryset=Code.objects.published().for_list_page())
+    code_filter = CodeFilter(request.GET, queryset=Code.objects.visible(_drafts(request)).for_list_page())
     query = normalize(request.GET.get("q", ""))
     page = Paginator(code_filter.qs, FRAGMENT_RESULTS).get_page(1)
     context = {"page": page, "query": query, "fragment": True}
@@ -77,7 +82,8 @@ def _nearest_codes(query, limit=5):
 def code_detail(request, code):
     if code != code.upper():
         return redirect("codes:code_detail", code=code.upper(), permanent=True)
-    obj = Code.objects.published().for_detail_page().filter(code=code).first()
+    drafts = _drafts(request)
+    obj = Code.objects.visible(drafts).for_detail_page(drafts).filter(code=code).first()
     if obj is None:
         return _code_not_found(request, code)
     return render(request, "codes/code_detail.html", {"code": obj})
@@ -87,7 +93,8 @@ def code_detail(request, code):
 def code_checklist(request, code):
     if code != code.upper():
         return redirect("codes:code_checklist", code=code.upper(), permanent=True)
-    obj = Code.objects.published().for_detail_page().filter(code=code).first()
+    drafts = _drafts(request)
+    obj = Code.objects.visible(drafts).for_detail_page(drafts).filter(code=code).first()
     if obj is None:
         return _code_not_found(request, code)
     sources = {s.pk: s for cl in obj.checklists.all() for item in cl.items.all() for s in item.sources.all()}
@@ -102,8 +109,9 @@ def _code_not_found(request, code):
 
 @require_GET
 def misconception_list(request):
-    queryset = Misconception.objects.published().prefetch_related(
-        Prefetch("codes", queryset=_published_codes()), "sources"
+    drafts = _drafts(request)
+    queryset = Misconception.objects.visible(drafts).prefetch_related(
+        Prefetch("codes", queryset=_published_codes(drafts)), "sources"
     )
     misconception_filter = MisconceptionFilter(request.GET, queryset=queryset)
     return render(
@@ -151,7 +159,7 @@ UNIT_RULE_SOURCES = {
 
 @require_GET
 def units(request):
-    form = parse_visit(request.GET)
+    form = parse_visit(request.GET, include_drafts=_drafts(request))
     context = {"form": form, "max_rows": MAX_ROWS, "rule_sources": _rule_sources()}
     if form.is_valid:
         try:

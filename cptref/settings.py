@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_filters",
+    "simple_history",
     "codes",
 ]
 
@@ -64,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    "codes.middleware.LoginRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "cptref.urls"
@@ -148,3 +151,6 @@ LOGGING = {
 }
 
 CODES_PER_PAGE = 25
+# A clinic that wants the reference behind a login sets CPTREF_LOGIN_REQUIRED=1 (admin accounts sign in).
+CPTREF_LOGIN_REQUIRED = env_bool("CPTREF_LOGIN_REQUIRED", default=False)
+LOGIN_URL = "admin:login"

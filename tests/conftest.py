@@ -44,6 +44,7 @@ def make_category(db):
 def make_code(db, make_category, make_source):
     def make(code="97110", **extra):
         extra.setdefault("title", f"Code {code}")
+        extra.setdefault("is_published", True)
         extra.setdefault("summary", f"Plain-language summary of {code}.")
         extra.setdefault("billing_unit", "timed")
         extra.setdefault("attendance", "one_on_one")
@@ -63,6 +64,7 @@ def make_misconception(db, make_source):
         n = next(_counter)
         extra.setdefault("slug", f"myth-{n}")
         extra.setdefault("myth", f"Myth number {n}")
+        extra.setdefault("is_published", True)
         extra.setdefault("correction", "What is actually true.")
         extra.setdefault("why_it_matters", "Denials.")
         extra.setdefault("consequence", "denial")
@@ -82,6 +84,7 @@ def make_checklist(db, make_source):
         n = next(_counter)
         extra.setdefault("slug", f"checklist-{n}")
         extra.setdefault("title", f"Checklist {n}")
+        extra.setdefault("is_published", True)
         obj = Checklist.objects.create(**extra)
         obj.codes.set(codes)
         for i in range(items):
