@@ -14,7 +14,17 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from .models import Category, Checklist, ChecklistItem, Code, CodeConfusion, Figure, Misconception, Source
+from .models import (
+    Category,
+    Checklist,
+    ChecklistItem,
+    Code,
+    CodeConfusion,
+    Figure,
+    Misconception,
+    Source,
+    StaleEditError,
+)
 
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 
@@ -238,6 +248,7 @@ class _Loader:
 
     def save(self, obj, where):
         """Validate fields and clean() for a friendly message; the database enforces the constraints."""
+        obj._change_reason = "load_reference"  # shown in the admin history
         try:
             obj.full_clean(validate_unique=False, validate_constraints=False)
             with transaction.atomic():
@@ -246,6 +257,8 @@ class _Loader:
             raise ReferenceDataError(f"{where}: {'; '.join(_messages(exc))}") from None
         except IntegrityError as exc:
             raise ReferenceDataError(f"{where}: rejected by the database ({exc})") from None
+        except StaleEditError:
+            raise ReferenceDataError(f"{where}: changed by someone else during the load; run it again") from None
 
     def load_spec(self, spec, records, extra=()):
         existing = self.existing(spec, {})
