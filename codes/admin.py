@@ -392,3 +392,6 @@ class FigureAdmin(VersionedAdmin):
     list_filter = ["year", "evidence"]
     search_fields = ["key", "label"]
     autocomplete_fields = ["sources"]
+
+
+from . import medicare_admin  # noqa: E402, F401  (read-only admin for the Medicare figures imported from CMS files)

@@ -221,8 +221,11 @@ class CodeQuerySet(PublishedQuerySet):
             _checklists_prefetch(include_drafts),
         )
 
-    def for_detail_page(self, include_drafts=False):
-        """Everything a code page shows, in a fixed number of queries. Staff (include_drafts) also see drafts."""
+    def for_detail_page(self, include_drafts=False, *, medicare=True):
+        """Everything a code page shows, in a fixed number of queries. Staff (include_drafts) also see drafts.
+
+        `medicare`: also the imported CMS figures (codes/medicare_models.py); the checklist page does not need them.
+        """
         linked_codes = Code.objects.visible(include_drafts).only("code", "title", "is_published")
         confusions = CodeConfusion.objects.select_related("to_code")
         if not include_drafts:
@@ -237,6 +240,7 @@ class CodeQuerySet(PublishedQuerySet):
                 queryset=Misconception.objects.visible(include_drafts).prefetch_related("sources"),
             ),
             _checklists_prefetch(include_drafts),
+            *(medicare_prefetches() if medicare else ()),
         )
 
 
@@ -480,3 +484,7 @@ class Figure(Versioned):
 
     def __str__(self):
         return f"{self.label} ({self.year}): {self.value}"
+
+
+# Medicare figures imported from CMS files: defined apart, registered in this app by this import.
+from .medicare_models import FeeScheduleEntry, MedicareRelease, Mue, PtpEdit, medicare_prefetches  # noqa: E402, F401

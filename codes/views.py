@@ -4,11 +4,13 @@ from django.db import DatabaseError, connection
 from django.db.models import Count, Prefetch, Q
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .filters import CodeFilter, MisconceptionFilter
 from .forms import MAX_ROWS, parse_visit
+from .medicare_models import FeeScheduleEntry, MedicareKind, MedicareRelease, Mue, PtpEdit, estimate_visit
 from .models import Category, Checklist, Code, Figure, Impact, Misconception, Source
 from .search import as_code, normalize
 from .units import allocate_cms, midpoint_units
@@ -86,7 +88,7 @@ def code_detail(request, code):
     obj = Code.objects.visible(drafts).for_detail_page(drafts).filter(code=code).first()
     if obj is None:
         return _code_not_found(request, code)
-    return render(request, "codes/code_detail.html", {"code": obj})
+    return render(request, "codes/code_detail.html", {"code": obj, "medicare": _medicare_panel(obj)})
 
 
 @require_GET
@@ -94,7 +96,7 @@ def code_checklist(request, code):
     if code != code.upper():
         return redirect("codes:code_checklist", code=code.upper(), permanent=True)
     drafts = _drafts(request)
-    obj = Code.objects.visible(drafts).for_detail_page(drafts).filter(code=code).first()
+    obj = Code.objects.visible(drafts).for_detail_page(drafts, medicare=False).filter(code=code).first()
     if obj is None:
         return _code_not_found(request, code)
     sources = {s.pk: s for cl in obj.checklists.all() for item in cl.items.all() for s in item.sources.all()}
@@ -201,6 +203,8 @@ def _visit(form):
         "warnings": [(code, _warnings(code)) for code in codes.values()],
         "checklists": sorted(checklists.values(), key=lambda c: (c.order, c.title)),
         "duplicates": len(form.entries) > len(codes),
+        # Medicare units: the 8-minute rule for timed codes, one per service for untimed ones.
+        "medicare": _visit_medicare(codes, {**allocation.units, **{c: 1 for c in untimed}}),
     }
 
 
@@ -220,3 +224,76 @@ def _warnings(code):
     if code.medicare_notes:
         notes.append(f"Medicare: {code.medicare_notes}")
     return notes
+
+
+# Medicare figures imported from CMS files (codes/medicare_models.py, codes/medicare_import.py).
+
+
+def _newest_releases():
+    """The newest imported release of each kind (one query; the table holds a handful of rows)."""
+    newest = {}
+    for release in MedicareRelease.objects.all():  # newest first
+        newest.setdefault(release.kind, release)
+    return newest
+
+
+def _medicare_panel(code):
+    """A code page's Medicare section: each imported release, newest first, with this code's rows in it."""
+    releases = list(MedicareRelease.objects.all())
+    fees, mues, pairs = {}, {}, {}
+    for entry in code.fee_schedule_entries.all():
+        fees.setdefault(entry.release_id, []).append(entry)
+    for mue in code.mues.all():
+        mues[mue.release_id] = mue
+    for edit in code.ptp_edits_as_column1.all():
+        pairs.setdefault(edit.release_id, []).append({"edit": edit, "other": edit.column2, "column": 1})
+    for edit in code.ptp_edits_as_column2.all():
+        pairs.setdefault(edit.release_id, []).append({"edit": edit, "other": edit.column1, "column": 2})
+    today = timezone.localdate()
+    ptp = []
+    for release in (r for r in releases if r.kind == MedicareKind.NCCI_PTP):
+        rows = sorted(pairs.get(release.pk, []), key=lambda p: (p["other"].code, p["column"]))
+        ptp.append(
+            {
+                "release": release,
+                "current": [p for p in rows if p["edit"].is_in_effect(today)],
+                "history": [p for p in rows if not p["edit"].is_in_effect(today)],
+            }
+        )
+    return {
+        "loaded": bool(releases),
+        "fee": [{"release": r, "entries": fees.get(r.pk, [])} for r in releases if r.kind == MedicareKind.PFS_RVU],
+        "ptp": ptp,
+        "mue": [{"release": r, "mue": mues.get(r.pk)} for r in releases if r.kind == MedicareKind.MUE],
+    }
+
+
+def _visit_medicare(codes, units):
+    """National Medicare estimate (MPPR applied), NCCI pairs and MUEs for a visit, from the newest releases.
+
+    `codes`: code -> Code; `units`: code -> Medicare units billed. At most four queries, however many codes.
+    """
+    newest = _newest_releases()
+    by_pk = {code.pk: code for code in codes.values()}
+    billed = [code.pk for code in codes.values() if units.get(code.code, 0) > 0]  # in visit order
+    result = {"releases": newest, "estimate": None, "missing": [], "pairs": [], "over_mue": [], "mues_checked": 0}
+    if release := newest.get(MedicareKind.PFS_RVU):
+        entries = FeeScheduleEntry.objects.filter(release=release, code__in=billed, modifier="")
+        found = {}
+        for entry in entries:
+            entry.release, entry.code = release, by_pk[entry.code_id]
+            found[entry.code_id] = entry
+        result["estimate"] = estimate_visit([(found[pk], units[by_pk[pk].code]) for pk in billed if pk in found])
+        result["missing"] = sorted((by_pk[pk] for pk in billed if pk not in found), key=lambda c: c.code)
+    if release := newest.get(MedicareKind.NCCI_PTP):
+        edits = PtpEdit.objects.in_effect().filter(release=release, column1__in=billed, column2__in=billed)
+        for edit in edits.order_by("column1__code", "column2__code"):
+            edit.release, edit.column1, edit.column2 = release, by_pk[edit.column1_id], by_pk[edit.column2_id]
+            result["pairs"].append(edit)
+    if release := newest.get(MedicareKind.MUE):
+        for mue in Mue.objects.filter(release=release, code__in=billed).order_by("code__code"):
+            mue.release, mue.code = release, by_pk[mue.code_id]
+            result["mues_checked"] += 1
+            if units[mue.code.code] > mue.value:
+                result["over_mue"].append({"mue": mue, "units": units[mue.code.code]})
+    return result

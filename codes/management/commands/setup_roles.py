@@ -4,13 +4,18 @@ from django.db import transaction
 
 CURATED = ["source", "category", "code", "codeconfusion", "misconception", "checklist", "checklistitem", "figure"]
 PUBLISHABLE = ["code", "misconception", "checklist"]
+# Imported CMS figures: everyone may look; reviewers may delete a release (its rows go with it) to re-import it.
+MEDICARE = ["medicarerelease", "feescheduleentry", "ptpedit", "mue"]
 
 # Curators write drafts (their saves are never public until reviewed); reviewers also publish, review and delete.
 ROLES = {
     "Curator": [f"{action}_{model}" for model in CURATED for action in ("view", "add", "change")]
-    + ["delete_codeconfusion", "delete_checklistitem"],
+    + ["delete_codeconfusion", "delete_checklistitem"]
+    + [f"view_{model}" for model in MEDICARE],
     "Reviewer": [f"{action}_{model}" for model in CURATED for action in ("view", "add", "change", "delete")]
-    + [f"publish_{model}" for model in PUBLISHABLE],
+    + [f"publish_{model}" for model in PUBLISHABLE]
+    + [f"view_{model}" for model in MEDICARE]
+    + ["delete_medicarerelease"],
 }
 
 
