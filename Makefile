@@ -35,5 +35,10 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Not part of CI: the search benchmark (SQLite and PostgreSQL), then gunicorn + PostgreSQL under wrk (bench/load.py).
+bench: $(VENV)/.runtime
+	$(PY) -m bench.search
+	$(PY) -m bench.load
+
 clean:
 	rm -rf $(VENV) staticfiles test-results .pytest_cache .ruff_cache .hypothesis

@@ -21,10 +21,6 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))
 keepalive = 5
 
-# Restart each worker now and then (jittered so they do not all restart at once) to bound slow memory growth.
-max_requests = 2000
-max_requests_jitter = 200
-
 accesslog = "-"  # stdout
 errorlog = "-"  # stderr
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'

@@ -85,6 +85,7 @@ def build(rng):
             billing_unit=rng.choice(["timed", "untimed"]),
             attendance=rng.choice(["supervised", "constant", "one_on_one"]),
             evidence="secondary",
+            is_published=True,
         )
         for i in range(N_CODES)
     ]
@@ -99,6 +100,7 @@ def build(rng):
             consequence="denial",
             impact=2,
             evidence="secondary",
+            is_published=True,
         )
         for i in range(N_CODES // 4)
     )
