@@ -15,3 +15,6 @@ class CodesConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(_ensure_search_index, sender=self, dispatch_uid="codes_search_index")
+        from .page_cache import connect_signals
+
+        connect_signals()

@@ -486,5 +486,18 @@ class Figure(Versioned):
         return f"{self.label} ({self.year}): {self.value}"
 
 
+class ContentGeneration(models.Model):
+    """A counter bumped whenever curated or imported content changes; part of every cached page's key, so a change
+    made in any process empties the page cache of every process at once (codes/page_cache.py)."""
+
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="contentgeneration_single_row")]
+
+    def __str__(self):
+        return f"content generation {self.value}"
+
+
 # Medicare figures imported from CMS files: defined apart, registered in this app by this import.
 from .medicare_models import FeeScheduleEntry, MedicareRelease, Mue, PtpEdit, medicare_prefetches  # noqa: E402, F401

@@ -25,6 +25,7 @@ from .models import (
     Source,
     StaleEditError,
 )
+from .page_cache import bump_generation
 
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 
@@ -290,6 +291,7 @@ class _Loader:
             obj = self.upsert(ITEMS, item, item_where, existing, fixed={"checklist": checklist})
             if obj.order != position:  # list order is display order
                 ChecklistItem.objects.filter(pk=obj.pk).update(order=position)
+                self.report.updated["checklist item order"] += 1
 
     def link_codes(self, records):
         """Second pass over codes.json: replacement codes and "often confused with" pairs."""
@@ -338,6 +340,8 @@ def load_reference(directory=REFERENCE_DIR):
         loader.load_spec(spec, files[spec.filename], extra)
         if spec is CODES:
             loader.link_codes(files[spec.filename])
+    if report.changed:
+        bump_generation()  # cached pages are out of date (the saves above signal it too; update() calls do not)
     return report
 
 

@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "codes.middleware.LoginRequiredMiddleware",
+    "codes.page_cache.PublicPageCacheMiddleware",
     "axes.middleware.AxesMiddleware",  # keep last: it turns a locked-out login into the lockout response
 ]
 
@@ -189,6 +190,15 @@ LOGGING = {
 }
 
 CODES_PER_PAGE = 25
+# Public pages for anonymous billers are cached in each process's memory; any content change empties the cache
+# everywhere at once (codes/page_cache.py), so the time limit only bounds memory use. 0 turns it off.
+CPTREF_PAGE_CACHE_SECONDS = int(os.environ.get("CPTREF_PAGE_CACHE_SECONDS", 0 if TESTING else 600))
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CPTREF_PAGE_CACHE_ENTRIES", 2000))},
+    }
+}
 # A clinic that wants the reference behind a login sets CPTREF_LOGIN_REQUIRED=1 (admin accounts sign in).
 CPTREF_LOGIN_REQUIRED = env_bool("CPTREF_LOGIN_REQUIRED", default=False)
 LOGIN_URL = "admin:login"

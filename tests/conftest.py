@@ -3,6 +3,7 @@
 import itertools
 
 import pytest
+from django.core.management import call_command
 
 from codes.models import (
     Category,
@@ -140,3 +141,13 @@ def populated(make_code, make_misconception, make_checklist, make_confusion, mak
     make_misconception([eval_mod, ther_ex], myth="97162 is supervised therapeutic exercise", slug="eval-not-ther-ex")
     make_checklist([ther_ex, nmr, eval_mod], title="Every Medicare therapy note", slug="every-note")
     return {"97110": ther_ex, "97112": nmr, "97162": eval_mod, "97001": old_eval}
+
+
+@pytest.fixture(scope="module")
+def curated_data(django_db_setup, django_db_blocker):
+    """The curated reference data, loaded once for a module whose tests only read it; emptied afterwards (history,
+    through tables and all) so later tests start from an empty database."""
+    with django_db_blocker.unblock():
+        call_command("load_reference", verbosity=0)
+        yield
+        call_command("flush", interactive=False, verbosity=0)

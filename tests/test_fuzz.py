@@ -11,28 +11,10 @@ import re
 from urllib.parse import quote
 
 import pytest
-from django.apps import apps
-from django.core.management import call_command
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from codes.models import Category, Checklist, Code, Figure, Misconception, Source
-
-
-@pytest.fixture(scope="module")
-def reference_data(django_db_setup, django_db_blocker):
-    """The curated data, loaded once for this module and removed afterwards (history rows too)."""
-    with django_db_blocker.unblock():
-        call_command("load_reference", verbosity=0)
-        yield
-        for model in (Checklist, Misconception, Figure, Code, Category, Source):
-            model.objects.all().delete()
-        for model in apps.get_app_config("codes").get_models():
-            if model.__name__.startswith("Historical"):
-                model.objects.all().delete()
-
-
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("curated_data")]
 
 FUZZ = settings(
     max_examples=40,

@@ -1,24 +1,12 @@
 """Search relevance over the curated reference data, on whichever database the suite runs on."""
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 
-from codes.models import Category, Checklist, Code, Figure, Misconception, Source
+from codes.models import Code
 from codes.search import EXACT, PREFIX, as_code, normalize, search_codes
 
-
-@pytest.fixture(scope="module")
-def reference_data(django_db_setup, django_db_blocker):
-    """The curated data, loaded once for this module and removed afterwards."""
-    with django_db_blocker.unblock():
-        call_command("load_reference", verbosity=0)
-        yield
-        for model in (Checklist, Misconception, Figure, Code, Category, Source):
-            model.objects.all().delete()
-
-
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("curated_data")]
 
 
 def top(query, n=3):

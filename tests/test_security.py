@@ -12,13 +12,11 @@ import sys
 from html.parser import HTMLParser
 
 import pytest
-from django.apps import apps
 from django.conf import settings
-from django.core.management import call_command
 from django.template.loader import render_to_string
 from django.test import Client
 
-from codes.models import Category, Checklist, Code, Figure, Misconception, Source
+from codes.models import Category, Code, Misconception
 from cptref.client_ip import client_ip
 
 EXPECTED_CSP = {
@@ -32,19 +30,6 @@ EXPECTED_CSP = {
     "form-action": ["'self'"],
 }
 PASSWORD = "a-long-test-password"  # noqa: S105
-
-
-@pytest.fixture(scope="module")
-def reference_data(django_db_setup, django_db_blocker):
-    """The curated data, loaded once for this module and removed afterwards (history rows too)."""
-    with django_db_blocker.unblock():
-        call_command("load_reference", verbosity=0)
-        yield
-        for model in (Checklist, Misconception, Figure, Code, Category, Source):
-            model.objects.all().delete()
-        for model in apps.get_app_config("codes").get_models():
-            if model.__name__.startswith("Historical"):
-                model.objects.all().delete()
 
 
 def public_urls():
@@ -158,7 +143,7 @@ def test_inline_code_finder_sees_what_csp_blocks():
 
 
 @pytest.mark.django_db
-def test_public_pages_send_the_strict_csp_and_have_no_inline_code(client, reference_data):
+def test_public_pages_send_the_strict_csp_and_have_no_inline_code(client, curated_data):
     checked = 0
     for url in public_urls():
         response = client.get(url)
@@ -203,7 +188,7 @@ ADMIN_ALLOWED = {"style attribute: <p class='paginator' style='border-top: 0'>"}
 
 
 @pytest.mark.django_db
-def test_admin_pages_send_the_strict_csp_and_have_no_inline_code(admin_client, reference_data):
+def test_admin_pages_send_the_strict_csp_and_have_no_inline_code(admin_client, curated_data):
     anonymous = Client().get("/admin/login/?next=/admin/")
     assert_strict_csp(anonymous)
     assert not inline_code(anonymous.content.decode())
