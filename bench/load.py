@@ -211,6 +211,16 @@ def report(results, ceiling, profile, settings):
     return missed
 
 
+def stop(server):
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)  # graceful: workers finish, connections close
+        try:
+            server.wait(timeout=35)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -248,46 +258,54 @@ def main():
         static = "/static/" + manifest["paths"]["css/site.css"]
 
         paths = [path for _, path in PAGES]
-        profile = json.loads(run([sys.executable, "-c", PROFILE, json.dumps(paths)], env).splitlines()[-1])
+        # The cost of rendering each page once: measured with the page cache off.
+        uncached = {**env, "CPTREF_PAGE_CACHE_SECONDS": "0"}
+        profile = json.loads(run([sys.executable, "-c", PROFILE, json.dumps(paths)], uncached).splitlines()[-1])
 
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server_vars = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(args.workers)}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "cptref.wsgi"],
-            env=server_vars,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        wait_until_healthy(base, server)
-        for path in [static, *paths]:
-            check_page(base, path)
+        # Twice: as deployed (public pages served from the page cache after the first request), then with the
+        # page cache off, so the table also shows what rendering each page costs.
+        for mode, extra in (("page cache on (default)", {}), ("page cache off", {"CPTREF_PAGE_CACHE_SECONDS": "0"})):
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            server_vars = {
+                **env,
+                **extra,
+                "GUNICORN_BIND": f"127.0.0.1:{port}",
+                "GUNICORN_WORKERS": str(args.workers),
+            }
+            server = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "cptref.wsgi"],
+                env=server_vars,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            wait_until_healthy(base, server)
+            for path in [static, *paths]:
+                check_page(base, path)
 
-        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-            script.write(WRK_REPORT)
-        results = []
-        for name, path in [("static", static), *PAGES]:
-            wrk(base, path, script.name, 2, args.connections, args.threads)  # warm-up, not counted
-            row = wrk(base, path, script.name, args.seconds, args.connections, args.threads)
-            results.append((name, path, row))
-            print(f"  {name}: {row['rps']:.0f} req/s", flush=True)
-        os.unlink(script.name)
-        ceiling = results[0][2]
-        settings = (
-            f"gunicorn {args.workers} sync workers, DEBUG off, PostgreSQL {DATABASE} (conn_max_age=600); "
-            f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s on {os.cpu_count()} cores shared with "
-            "the server and the database"
-        )
-        report(results, ceiling, profile, settings)
+            with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+                script.write(WRK_REPORT)
+            results = []
+            print(f"\n{mode}:", flush=True)
+            for name, path in [("static", static), *PAGES]:
+                wrk(base, path, script.name, 2, args.connections, args.threads)  # warm-up, not counted
+                row = wrk(base, path, script.name, args.seconds, args.connections, args.threads)
+                results.append((name, path, row))
+                print(f"  {name}: {row['rps']:.0f} req/s", flush=True)
+            os.unlink(script.name)
+            ceiling = results[0][2]
+            settings = (
+                f"{mode}; gunicorn {args.workers} sync workers, DEBUG off, PostgreSQL {DATABASE} (conn_max_age=600); "
+                f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s on {os.cpu_count()} cores shared with "
+                "the server and the database"
+            )
+            report(results, ceiling, profile, settings)
+            stop(server)
+            server = None
     finally:
-        if server is not None and server.poll() is None:
-            server.send_signal(signal.SIGTERM)  # graceful: workers finish, connections close
-            try:
-                server.wait(timeout=35)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        if server is not None:
+            stop(server)
         log.close()
         os.unlink(log.name)
         drop_database(args.postgres)
