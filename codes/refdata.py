@@ -288,7 +288,7 @@ class _Loader:
             if item["key"] in seen:
                 raise ReferenceDataError(f"{item_where}: key appears twice in the checklist")
             seen.add(item["key"])
-            obj = self.upsert(ITEMS, item, item_where, existing, fixed={"checklist": checklist})
+            obj = self.upsert(ITEMS, item, item_where, existing, fixed={"checklist": checklist, "order": position})
             if obj.order != position:  # list order is display order
                 ChecklistItem.objects.filter(pk=obj.pk).update(order=position)
                 self.report.updated["checklist item order"] += 1

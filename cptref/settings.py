@@ -176,6 +176,7 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = datetime.timedelta(hours=1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no start-up banner on every management command
 # Behind N reverse proxies that each append to X-Forwarded-For, the client is the Nth address from the right.
 # 0 (the default) uses REMOTE_ADDR, which behind a proxy is the proxy itself: then the lockout is per username.
 TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", 0))
