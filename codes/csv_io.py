@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from .refdata import CODES, MISCONCEPTIONS, LoadReport, ReferenceDataError, _Loader, _value
+from .refdata import CODES, MISCONCEPTIONS, Loader, LoadReport, ReferenceDataError, field_value
 
 KINDS = {"codes": CODES, "misconceptions": MISCONCEPTIONS}
 LIST_SEPARATOR = ";"
@@ -54,7 +54,7 @@ def export_csv(kind, queryset):
     for obj in queryset.prefetch_related(*spec.many):
         row = [getattr(obj, spec.key)]
         for name in spec.fields:
-            value = _value(obj, spec, name)
+            value = field_value(obj, spec, name)
             if isinstance(value, list):
                 value = LIST_SEPARATOR.join(value)
             row.append("" if value is None else value)
@@ -94,7 +94,7 @@ def import_csv(kind, text, dry_run=False, drafts_only=False, progress=None):
         raise CsvImportError([f"line 1: unknown column(s) {', '.join(unknown)}"])
     report = CsvImportReport(dry_run=dry_run)
     errors = []
-    loader = _Loader(report.load)
+    loader = Loader(report.load)
     with transaction.atomic():
         existing = loader.existing(spec, {})
         seen = set()

@@ -72,13 +72,6 @@ MULT_PROC_WORDS = {
     "9": "Multiple-procedure rules do not apply to this code",
 }
 
-PCTC_WORDS = {
-    "0": "Physician service: no professional/technical split",
-    "5": "Incident-to service: no professional/technical split",
-    "7": "Therapy service: not payable to a therapist in private practice when furnished to a hospital patient",
-    "9": "Professional/technical split does not apply",
-}
-
 
 class MedicareKind(models.TextChoices):
     PFS_RVU = "pfs_rvu", "Physician Fee Schedule relative value file"
@@ -220,10 +213,6 @@ class FeeScheduleEntry(models.Model):
     @property
     def mult_proc_words(self):
         return MULT_PROC_WORDS.get(self.mult_proc, f"Multiple-procedure indicator {self.mult_proc or 'blank'}")
-
-    @property
-    def pctc_words(self):
-        return PCTC_WORDS.get(self.pctc, f"PC/TC indicator {self.pctc or 'blank'}")
 
     @property
     def national_nonfacility_amount(self):

@@ -167,10 +167,6 @@ class Source(Versioned):
     def get_absolute_url(self):
         return reverse("codes:source_list") + f"#source-{self.key}"
 
-    @property
-    def is_primary(self):
-        return self.kind in (SourceKind.CMS, SourceKind.CONTRACTOR)
-
 
 class Category(Versioned):
     slug = models.SlugField(max_length=60, unique=True)

@@ -180,7 +180,7 @@ def _check_fields(spec, record, index, extra=()):
         raise ReferenceDataError(f"{_where(spec, record, index)}: {detail}")
 
 
-class _Loader:
+class Loader:
     """One load: caches each model's rows by natural key, so a record costs a query only when it changes."""
 
     def __init__(self, report):
@@ -333,7 +333,7 @@ def _messages(exc):
 def load_reference(directory=REFERENCE_DIR):
     """Load every reference file; all or nothing. Returns a LoadReport."""
     report = LoadReport()
-    loader = _Loader(report)
+    loader = Loader(report)
     files = {spec.filename: _read(directory, spec) for spec in LOAD_ORDER}
     for spec in LOAD_ORDER:
         extra = CODE_LINKS if spec is CODES else ("items",) if spec is CHECKLISTS else ()
@@ -348,7 +348,7 @@ def load_reference(directory=REFERENCE_DIR):
 # --- export -------------------------------------------------------------------------------------------------
 
 
-def _value(obj, spec, name):
+def field_value(obj, spec, name):
     if name in spec.many:
         model, key = spec.many[name]
         return sorted(getattr(t, key) for t in getattr(obj, name).all())
@@ -359,7 +359,7 @@ def _value(obj, spec, name):
 
 
 def _record(obj, spec):
-    return {spec.key: getattr(obj, spec.key), **{name: _value(obj, spec, name) for name in spec.fields}}
+    return {spec.key: getattr(obj, spec.key), **{name: field_value(obj, spec, name) for name in spec.fields}}
 
 
 def export_records():

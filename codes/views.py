@@ -43,7 +43,6 @@ def home(request):
 
 @require_GET
 def code_list(request):
-    code_filter = CodeFilter(request.GET, queryset=Code.objects.visible(_drafts(request)).for_list_page())
     query = normalize(request.GET.get("q", ""))
     other_filters = any(request.GET.get(name) for name in ("category", "billing_unit", "attendance", "status"))
     exact = as_code(query)
@@ -51,23 +50,25 @@ def code_list(request):
     if exact and len(exact) == 5 and not other_filters and "page" not in request.GET:
         if Code.objects.visible(_drafts(request)).filter(code=exact).exists():
             return redirect("codes:code_detail", code=exact)
-    page = Paginator(code_filter.qs, settings.CODES_PER_PAGE).get_page(request.GET.get("page"))
-    context = {"filter": code_filter, "page": page, "query": query}
-    if not page.object_list and query:
-        context["suggestions"] = _nearest_codes(query)
+    context = _results(request, query, settings.CODES_PER_PAGE, request.GET.get("page"))
     return render(request, "codes/code_list.html", context)
 
 
 @require_GET
 def code_search_fragment(request):
     """Search as you type: the results list alone, for the progressive-enhancement script."""
+    context = _results(request, normalize(request.GET.get("q", "")), FRAGMENT_RESULTS, 1)
+    return render(request, "codes/_code_results.html", {**context, "fragment": True})
+
+
+def _results(request, query, per_page, page_number):
+    """One page of filtered, searched codes, with nearest-code suggestions when nothing matches."""
     code_filter = CodeFilter(request.GET, queryset=Code.objects.visible(_drafts(request)).for_list_page())
-    query = normalize(request.GET.get("q", ""))
-    page = Paginator(code_filter.qs, FRAGMENT_RESULTS).get_page(1)
-    context = {"page": page, "query": query, "fragment": True}
+    page = Paginator(code_filter.qs, per_page).get_page(page_number)
+    context = {"filter": code_filter, "page": page, "query": query}
     if not page.object_list and query:
         context["suggestions"] = _nearest_codes(query)
-    return render(request, "codes/_code_results.html", context)
+    return context
 
 
 def _nearest_codes(query, limit=5):

@@ -40,14 +40,14 @@ def count_saves(scenario):
     if scenario in _totals:
         return _totals[scenario]
     calls = 0
-    original = refdata._Loader.save
+    original = refdata.Loader.save
 
     def counting(self, obj, where):
         nonlocal calls
         calls += 1
         return original(self, obj, where)
 
-    refdata._Loader.save = counting
+    refdata.Loader.save = counting
     try:
         with transaction.atomic():
             refdata.load_reference()
@@ -55,7 +55,7 @@ def count_saves(scenario):
     except Rollback:
         pass
     finally:
-        refdata._Loader.save = original
+        refdata.Loader.save = original
     _totals[scenario] = calls
     return calls
 
@@ -63,7 +63,7 @@ def count_saves(scenario):
 def fail_on_save(monkeypatch, n):
     """From the nth row saved on, the loader's save raises (as a lost connection or a full disk would)."""
     calls = []
-    original = refdata._Loader.save
+    original = refdata.Loader.save
 
     def failing(self, obj, where):
         calls.append(where)
@@ -71,7 +71,7 @@ def fail_on_save(monkeypatch, n):
             raise InjectedFailure(f"injected failure at save #{len(calls)} ({where})")
         return original(self, obj, where)
 
-    monkeypatch.setattr(refdata._Loader, "save", failing)
+    monkeypatch.setattr(refdata.Loader, "save", failing)
     return calls
 
 
@@ -128,13 +128,13 @@ def test_update_load_is_all_or_nothing(monkeypatch, point):
 def test_failure_in_a_many_to_many_write_rolls_back_too(monkeypatch):
     """Not only save(): a failure while linking codes (m2m .set) after thousands of writes leaves nothing."""
     before = snapshot()
-    original = refdata._Loader.link_codes
+    original = refdata.Loader.link_codes
 
     def failing(self, records):
         original(self, records[: len(records) // 2])
         raise InjectedFailure("injected failure while linking codes")
 
-    monkeypatch.setattr(refdata._Loader, "link_codes", failing)
+    monkeypatch.setattr(refdata.Loader, "link_codes", failing)
     with pytest.raises(InjectedFailure):
         call_command("load_reference", verbosity=0)
     assert snapshot() == before
